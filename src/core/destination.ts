@@ -23,6 +23,12 @@ export interface DestinationContext {
   rotationId: string;
   /** Deterministic from rotation id + destination id: the same on a retry after a crash. */
   token: string;
+  /**
+   * The same for every destination in one deploy (or rollback) round of one rotation: destinations on
+   * one platform project use it to share a single redeploy. The engine writes every destination
+   * before it activates any, so one shared redeploy carries every change.
+   */
+  round: string;
 }
 
 export type Confirmation = "confirmed" | "mismatch" | "unreadable";

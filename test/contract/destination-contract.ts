@@ -30,7 +30,7 @@ let counter = 0;
 function context(): DestinationContext {
   counter += 1;
   const rotationId = `rot-contract-${counter}`;
-  return { rotationId, token: `${rotationId}-token-0123456789abcdef0123456789` };
+  return { rotationId, token: `${rotationId}-token-0123456789abcdef0123456789`, round: `${rotationId}:deploy` };
 }
 
 function key(label: string): string {
