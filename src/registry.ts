@@ -1,7 +1,11 @@
 // Every provider the config can name, by `type`. Adding a destination touches its folder and one
-// line here; test/registry.test.ts fails when a provider folder is missing from this map.
+// entry here; test/registry.test.ts fails when a provider folder is missing from this map. Schemas
+// load eagerly (they are small); each module, and so its SDK, loads only when a config uses it.
 import type { DestinationEntry } from "./core/provider.js";
+import { defaultId as awsDefaultId, awsSecretsManagerConfigSchema } from "../providers/aws-secrets-manager/schema.js";
 import { dotenvConfigSchema } from "../providers/dotenv/schema.js";
+import { defaultId as railwayDefaultId, railwayConfigSchema } from "../providers/railway/schema.js";
+import { defaultId as vercelDefaultId, vercelConfigSchema } from "../providers/vercel/schema.js";
 
 export const destinationRegistry = {
   dotenv: {
@@ -9,6 +13,21 @@ export const destinationRegistry = {
     defaultId: (config) => `dotenv:${config.path}#${config.variable}`,
     load: () => import("../providers/dotenv/index.js"),
   } satisfies DestinationEntry<typeof dotenvConfigSchema>,
+  "aws-secrets-manager": {
+    schema: awsSecretsManagerConfigSchema,
+    defaultId: awsDefaultId,
+    load: () => import("../providers/aws-secrets-manager/index.js"),
+  } satisfies DestinationEntry<typeof awsSecretsManagerConfigSchema>,
+  vercel: {
+    schema: vercelConfigSchema,
+    defaultId: vercelDefaultId,
+    load: () => import("../providers/vercel/index.js"),
+  } satisfies DestinationEntry<typeof vercelConfigSchema>,
+  railway: {
+    schema: railwayConfigSchema,
+    defaultId: railwayDefaultId,
+    load: () => import("../providers/railway/index.js"),
+  } satisfies DestinationEntry<typeof railwayConfigSchema>,
 } as const;
 
 export type DestinationType = keyof typeof destinationRegistry;

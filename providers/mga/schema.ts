@@ -65,3 +65,20 @@ export const errorEnvelopeSchema = z.object({
 export function envelope<T extends z.ZodType>(data: T) {
   return z.object({ success: z.literal(true), data });
 }
+
+export const revokedKeySchema = z.object({
+  id: z.string(),
+  revokedAt: z.string().nullable().optional(),
+});
+
+/** `POST /chat/{botId}/message`, as documented. */
+export const messageReplySchema = z.object({
+  response: z.string(),
+  conversationId: z.string(),
+  messageId: z.string(),
+});
+
+/** `GET /chat/{botId}/conversations`: documented as paginated; the health check needs only the list. */
+export const conversationPageSchema = z.object({
+  conversations: z.array(z.unknown()),
+});

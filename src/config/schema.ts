@@ -3,14 +3,30 @@
 import { z } from "zod";
 import { PERMISSIONS } from "../core/issuer.js";
 import { mgaIssuerConfigSchema } from "../../providers/mga/schema.js";
-import { destinationRegistry } from "../registry.js";
+import { destinationRegistry, type DestinationType } from "../registry.js";
 import { DURATION_PATTERN } from "./duration.js";
 
-const destinationSchemas = Object.values(destinationRegistry).map((entry) => entry.schema);
+/** One registered destination's config schema; their union types `DestinationConfig`. */
+type RegisteredDestinationSchema = (typeof destinationRegistry)[DestinationType]["schema"];
+
+// The registry has at least one entry (dotenv), so the tuple cast holds.
+const destinationSchemas = Object.values(destinationRegistry).map((entry) => entry.schema) as unknown as [
+  RegisteredDestinationSchema,
+  ...RegisteredDestinationSchema[],
+];
 
 export const destinationConfigSchema = z
-  .discriminatedUnion("type", destinationSchemas as unknown as [z.ZodObject, ...z.ZodObject[]])
-  .describe("Where the key's value is written for consumers to read");
+  .discriminatedUnion("type", destinationSchemas)
+  .describe("Where the key's value is written for consumers to read; `type` picks the kind");
+
+/** Shared by every state store: seals old values into the journal (see src/core/seal.ts). */
+const sealKey = z
+  .string()
+  .min(32, "expected at least 32 characters; generate one with `openssl rand -base64 32`")
+  .optional()
+  .describe(
+    'Encrypts the old values kept in the journal (AES-256-GCM) so a later run or `rollback` can restore destinations that keep no history (.env, Vercel, Railway); use "${KEY_ROTATOR_SEAL_KEY}". Without it, old values live only in the running process',
+  );
 
 export const fileStateSchema = z
   .object({
@@ -22,6 +38,7 @@ export const fileStateSchema = z
       .min(2)
       .default(60)
       .describe("How long a run's per-key lock lasts without renewal (a crashed run's lock expires after it)"),
+    sealKey,
   })
   .strict()
   .describe("State in a local JSON file, written atomically with fsync");
@@ -30,14 +47,15 @@ export const stateSchema = z.discriminatedUnion("type", [fileStateSchema]).descr
 
 const duration = z
   .string()
-  .regex(DURATION_PATTERN, 'a duration such as "0s", "15m", "1h", "2d"')
+  .regex(DURATION_PATTERN, 'expected a duration such as "15m" (a whole number and a unit: ms, s, m, h, d)')
   .describe('A duration: a number and a unit (ms, s, m, h, d), e.g. "15m"');
 
 export const keySchema = z
   .object({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/i, "letters, digits, '.', '_' and '-', starting with a letter or digit")
+      // No regex flags: the JSON Schema `pattern` carries none.
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected letters, digits, '.', '_' and '-', starting with a letter or digit")
       .describe("Stable id of the managed key, e.g. production-server"),
     name: z.string().min(1).describe("Name given to each new MGA key, followed by the rotation id"),
     permission: z.enum(PERMISSIONS).default("write").describe("Permission of the keys created"),
@@ -57,7 +75,8 @@ export const keySchema = z
       .describe("Health check of a new key"),
     destinations: z.array(destinationConfigSchema).min(1).describe("Every place that consumes this key"),
   })
-  .strict();
+  .strict()
+  .describe("One managed key: a series of real MGA keys, rotated and deployed to its destinations");
 
 export const scheduleSchema = z
   .object({
@@ -65,14 +84,15 @@ export const scheduleSchema = z
     timezone: z.string().default("UTC").describe("IANA time zone of the cron expression"),
     jitter: duration.default("0s").describe("Window of deterministic per-key jitter added to due dates"),
   })
-  .strict();
+  .strict()
+  .describe("When the daemon ticks (the Lambda's schedule lives in EventBridge)");
 
 export const configSchema = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe("JSON Schema of this file, for editors; ignored by key-rotator"),
     issuer: z.discriminatedUnion("type", [mgaIssuerConfigSchema]).describe("Who mints and revokes keys"),
-    state: stateSchema.prefault({ type: "file" }),
-    schedule: scheduleSchema.prefault({}),
+    state: stateSchema.prefault({ type: "file" }).describe("Where journals, locks and history live; default a local file"),
+    schedule: scheduleSchema.prefault({}).describe("When the daemon ticks"),
     keys: z.array(keySchema).min(1).describe("The managed keys"),
   })
   .strict()

@@ -48,6 +48,12 @@ export interface Destination {
   confirm(fingerprint: string, context: DestinationContext): Promise<Confirmation>;
   /** Put back what was there before this rotation wrote (then activate again where needed). */
   restore(previous: DestinationValue, context: DestinationContext): Promise<void>;
+  /**
+   * What this rotation wrote under `context.token`, whether or not consumers see it yet (AWS: the
+   * version staged as AWSPENDING before activate). For recovery after a crash; destinations whose
+   * writes are live at once need not implement it (read() is used).
+   */
+  staged?(context: DestinationContext): Promise<DestinationValue>;
   /** Versioned stores: the value current before this rotation's write, for recovery after a crash. */
   previous?(context: DestinationContext): Promise<DestinationValue>;
   /** After the old key is revoked: tidy up what held it (disable old versions) where configured. */

@@ -38,6 +38,8 @@ export interface DestinationJournal {
    * "unreadable". Lets a run after a crash recognise the old value when it finds it again.
    */
   before?: string;
+  /** The old value, sealed with `state.sealKey` (AES-256-GCM), when one is configured. */
+  sealed?: string;
   error?: string;
 }
 
@@ -77,8 +79,6 @@ export interface KeyRecord {
   lastError?: FailureNote & { rotationId: string };
   /** Set while a rotation is in flight. */
   rotation?: Journal;
-  /** The rotation needs a person before anything else happens to this key. */
-  blocked?: FailureNote & { rotationId: string };
 }
 
 export type Outcome = "succeeded" | "rolled-back" | "failed" | "abandoned";

@@ -1,0 +1,71 @@
+// A tick: the same function under the CLI, the daemon and the Lambda. For each managed key: take its
+// lock (or report it locked and touch nothing), advance it as far as it can go now, release.
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { EngineDeps, RunOptions } from "./engine.js";
+import { asRotatorError } from "./errors.js";
+import type { ManagedKey } from "./managed-key.js";
+import type { KeyOutcome } from "./outcome.js";
+import { advanceKey } from "./rotation.js";
+import type { Lock, LockOwner } from "./state-store.js";
+
+export interface TickOptions extends RunOptions {
+  /** Only these managed key ids (all when empty). */
+  only?: string[];
+}
+
+export function newLockOwner(): LockOwner {
+  const host = hostname();
+  return { id: `${host}:${process.pid}:${randomBytes(4).toString("hex")}`, host, pid: process.pid };
+}
+
+export async function tick(deps: EngineDeps, keys: ManagedKey[], options: TickOptions = {}): Promise<KeyOutcome[]> {
+  const outcomes: KeyOutcome[] = [];
+  for (const [index, key] of keys.entries()) {
+    if (options.only?.length && !options.only.includes(key.id)) continue;
+    outcomes.push(await advanceLocked(deps, key, `keys[${index}]`, options));
+  }
+  return outcomes;
+}
+
+async function advanceLocked(deps: EngineDeps, key: ManagedKey, keyPath: string, options: RunOptions): Promise<KeyOutcome> {
+  const lock = await deps.store.acquireLock(key.id, deps.owner, deps.leaseMs);
+  if (!lock) {
+    deps.log.warn({ keyId: key.id }, "another run holds this key's lock; skipped");
+    return { keyId: key.id, action: "locked", error: `key "${key.id}" is locked by another run` };
+  }
+  const heartbeat = keepAlive(deps, lock);
+  try {
+    return await advanceKey(deps, key, keyPath, options);
+  } catch (error) {
+    const failure = asRotatorError(error, `key "${key.id}"`);
+    deps.log.error({ keyId: key.id, code: failure.code, err: failure.message }, "rotation stopped; the journal lets the next run resume");
+    await recordLastError(deps, key.id, failure.code, failure.message);
+    const rotationId = (await deps.store.load(key.id))?.record.rotation?.rotationId;
+    return { keyId: key.id, action: "failed", ...(rotationId ? { rotationId } : {}), error: failure.message };
+  } finally {
+    clearInterval(heartbeat);
+    await lock.release().catch((error: unknown) => deps.log.warn({ keyId: key.id, err: String(error) }, "could not release lock"));
+  }
+}
+
+/** Renews the lease at a third of its length while a long step (a redeploy) runs. */
+function keepAlive(deps: EngineDeps, lock: Lock): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    lock.renew().catch((error: unknown) => deps.log.error({ keyId: lock.keyId, err: String(error) }, "lost the key's lock"));
+  }, Math.max(500, Math.floor(deps.leaseMs / 3)));
+  timer.unref();
+  return timer;
+}
+
+async function recordLastError(deps: EngineDeps, keyId: string, code: string, message: string): Promise<void> {
+  try {
+    const stored = await deps.store.load(keyId);
+    const record = { ...(stored?.record ?? {}) };
+    const phase = record.rotation?.phase ?? "start";
+    record.lastError = { at: deps.clock.now().toISOString(), phase, code, message, rotationId: record.rotation?.rotationId ?? "" };
+    await deps.store.save(keyId, record, stored?.version ?? 0);
+  } catch (error) {
+    deps.log.warn({ keyId, err: String(error) }, "could not record the error in the state store");
+  }
+}
