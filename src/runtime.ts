@@ -50,6 +50,7 @@ export async function managedKeysOf(config: Config, context: { clock: Clock; log
       permission: key.permission,
       rotateEveryMs: key.rotateEveryDays * 86_400_000,
       revokeAfterMs: parseDuration(key.revokeAfter),
+      revokeOnlyIfUnused: key.revokeOnlyIfUnused,
       jitterMs,
       ...(key.currentKeyId ? { currentKeyId: key.currentKeyId } : {}),
       verify: key.verify,

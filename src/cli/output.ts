@@ -22,6 +22,8 @@ export function formatOutcome(outcome: KeyOutcome): string {
       return `${outcome.keyId}: rotated (${outcome.rotationId}); active key ${keyLabel(outcome.newKey)}; revoked ${outcome.revoked.join(", ") || "nothing"}`;
     case "awaiting-grace":
       return `${outcome.keyId}: new key verified (${outcome.rotationId}); old key is revoked after ${outcome.revokeAt} by the next run`;
+    case "revoke-postponed":
+      return `${outcome.keyId}: new key in place (${outcome.rotationId}); ${outcome.error}`;
     case "rolled-back":
       return `${outcome.keyId}: FAILED and rolled back (${outcome.rotationId}); the old key is still in place: ${outcome.error}`;
     case "failed":

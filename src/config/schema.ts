@@ -61,6 +61,12 @@ export const keySchema = z
     permission: z.enum(PERMISSIONS).default("write").describe("Permission of the keys created"),
     rotateEveryDays: z.number().positive().default(90).describe("Rotation period in days"),
     revokeAfter: duration.default("0s").describe("Grace between a verified rotation and revoking the old key"),
+    revokeOnlyIfUnused: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Before revoking, check the old key's lastUsedAt at MGA: while something still used it after every destination switched (and within the last grace period), postpone the revoke and warn. --emergency skips the check",
+      ),
     currentKeyId: z
       .string()
       .min(1)

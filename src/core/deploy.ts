@@ -58,6 +58,7 @@ export async function deployAll(run: RotationRun): Promise<void> {
   });
   await writer.commit("deployed", (r) => {
     r.rotation!.phase = PHASES.deployed;
+    r.rotation!.deployedAt = run.deps.clock.now().toISOString();
   });
 }
 

@@ -58,4 +58,4 @@ export const JOURNAL_POINTS = [
 export const ROLLBACK_POINTS = ["rolling-back", "dest-restoring", "dest-restored", "rolled-back", "rollback-incomplete"] as const;
 
 /** Journal labels of a rotation that stops before it starts, or restarts after an early crash. */
-export const OTHER_POINTS = ["refused", "abandoned", "last-error"] as const;
+export const OTHER_POINTS = ["refused", "abandoned", "revoke-postponed"] as const;

@@ -55,6 +55,8 @@ export interface Journal {
   oldKeys: KeyRef[];
   newKey?: KeyRef;
   destinations: Record<string, DestinationJournal>;
+  /** When every destination switched to the new key (the quiet-key guard compares lastUsedAt to it). */
+  deployedAt?: string;
   verifiedAt?: string;
   /** Earliest moment the old keys may be revoked. */
   revokeAt?: string;

@@ -14,6 +14,8 @@ export interface ManagedKey {
   /** Window of deterministic jitter added to the due date (0: none). */
   jitterMs: number;
   currentKeyId?: string;
+  /** Postpone revoking while MGA shows the old key still in use after the switch. */
+  revokeOnlyIfUnused: boolean;
   verify: { botId: string; message?: string };
   destinations: Destination[];
 }

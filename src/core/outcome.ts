@@ -6,6 +6,7 @@ export type KeyOutcome =
   | { keyId: string; action: "not-due"; nextDueAt: string }
   | { keyId: string; action: "succeeded"; rotationId: string; newKey: KeyRef; revoked: string[] }
   | { keyId: string; action: "awaiting-grace"; rotationId: string; revokeAt: string }
+  | { keyId: string; action: "revoke-postponed"; rotationId: string; error: string }
   | { keyId: string; action: "rolled-back"; rotationId: string; error: string }
   | { keyId: string; action: "failed"; rotationId?: string; error: string }
   | { keyId: string; action: "locked"; error: string };

@@ -11,6 +11,7 @@ import { JournalWriter } from "./journal-writer.js";
 import { isDue, nextDueAt, type ManagedKey } from "./managed-key.js";
 import { appendHistoryOnce, type KeyOutcome } from "./outcome.js";
 import { recoverNewValue, sweepOrphans } from "./recover.js";
+import { oldKeysStillInUse } from "./revoke-guard.js";
 import { rollBack } from "./rollback.js";
 import { failureNote, issuedKeyName, newRotationId, timed, type RotationRun } from "./run.js";
 
@@ -113,6 +114,15 @@ async function afterVerify(run: RotationRun, emergency = false): Promise<KeyOutc
   if (!emergency && rotation.revokeAt && Date.parse(rotation.revokeAt) > now.getTime()) {
     run.deps.events({ type: "awaiting-grace", keyId: run.key.id, rotationId: rotation.rotationId, revokeAt: rotation.revokeAt });
     return { keyId: run.key.id, action: "awaiting-grace", rotationId: rotation.rotationId, revokeAt: rotation.revokeAt };
+  }
+  const busy = emergency ? [] : await oldKeysStillInUse(run);
+  if (busy.length > 0) {
+    const note = `revoke postponed: ${busy.join("; ")}; some consumer the config does not list still uses it`;
+    run.deps.log.warn({ keyId: run.key.id, rotationId: rotation.rotationId }, note);
+    await run.writer.commit("revoke-postponed", (r) => {
+      r.lastError = { at: now.toISOString(), phase: rotation.phase, code: "OLD_KEY_IN_USE", message: note, rotationId: rotation.rotationId };
+    });
+    return { keyId: run.key.id, action: "revoke-postponed", rotationId: rotation.rotationId, error: note };
   }
   return revokeOldKeys(run);
 }

@@ -57,6 +57,7 @@ describe("loadConfig", () => {
           permission: "write",
           rotateEveryDays: 90,
           revokeAfter: "0s",
+          revokeOnlyIfUnused: false,
           verify: { botId: "bot_123" },
           destinations: [{ type: "dotenv", path: ".env", variable: "MGA_API_KEY" }],
         },
