@@ -20,6 +20,29 @@ export async function recoverNewValue(run: RotationRun): Promise<SecretValue | u
   return undefined;
 }
 
+/**
+ * True when no destination this rotation touched holds anything but what it held before (a crash
+ * between journaling "writing" and the write itself): starting over is then as safe as at "created".
+ */
+export async function nothingLanded(run: RotationRun): Promise<boolean> {
+  const { rotationId, destinations } = run.writer.rotation;
+  for (const destination of run.key.destinations) {
+    const journal = destinations[destination.id];
+    if (!journal || journal.status === "pending") continue;
+    const context = contextFor(rotationId, destination, "deploy");
+    if (destination.staged) {
+      if ((await destination.staged(context)).kind !== "absent") return false;
+    } else if (!destination.capabilities.readable) {
+      return false;
+    } else {
+      const current = await destination.read();
+      const mark = current.kind === "value" ? current.value.fingerprint : current.kind;
+      if (mark !== journal.before) return false;
+    }
+  }
+  return true;
+}
+
 /** Old values by fingerprint, found wherever the destinations still keep them. */
 async function recoverOldValues(run: RotationRun, wanted: Set<string>): Promise<Map<string, SecretValue>> {
   const found = new Map<string, SecretValue>();

@@ -10,7 +10,7 @@ import { PHASES } from "./journal.js";
 import { JournalWriter } from "./journal-writer.js";
 import { isDue, nextDueAt, type ManagedKey } from "./managed-key.js";
 import { appendHistoryOnce, type KeyOutcome } from "./outcome.js";
-import { recoverNewValue, sweepOrphans } from "./recover.js";
+import { nothingLanded, recoverNewValue, sweepOrphans } from "./recover.js";
 import { oldKeysStillInUse } from "./revoke-guard.js";
 import { rollBack } from "./rollback.js";
 import { failureNote, issuedKeyName, newRotationId, timed, type RotationRun } from "./run.js";
@@ -205,6 +205,7 @@ async function resume(run: RotationRun, options: RunOptions): Promise<KeyOutcome
       if (!rotation.newKey || nothingWritten) return restart(run, options);
       run.newSecret = await recoverNewValue(run);
       if (run.newSecret) return deployAndVerify(run);
+      if (await nothingLanded(run)) return restart(run, options);
       const lost = new Error("the new key's value was lost in a crash before any destination confirmed it");
       return rollBack(run, failureNote(lost, rotation.phase, deps.clock.now()));
     }

@@ -1,12 +1,14 @@
 // A world for tests that run the real CLI as child processes: the fake MGA in the test process, real
 // .env files, and a config file on disk that reads the admin key from the environment.
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { readVariable } from "../../providers/dotenv/dotenv-format.js";
 import { startFakeMga, type FakeMga } from "../../providers/mga/fake.js";
-import { runCli, type CliOptions } from "./cli.js";
+import { runCli, type CliOptions, type CliResult } from "./cli.js";
+import { assertNoSecretIn } from "./invariants.js";
 
 export interface CliWorld {
   dir: string;
@@ -54,6 +56,7 @@ export async function startCliWorld(options: CliWorldOptions = {}): Promise<CliW
   };
   const configPath = join(dir, "key-rotator.yaml");
   await writeFile(configPath, stringify(config));
+  const outputs: string[] = [];
   const env = { MGA_ADMIN_KEY: admin.secret, KEY_ROTATOR_SEAL_KEY: "test-seal-key-0123456789abcdefghijklmnop" };
   return {
     dir,
@@ -62,12 +65,19 @@ export async function startCliWorld(options: CliWorldOptions = {}): Promise<CliW
     configPath,
     statePath,
     env,
-    cli: (args, cliOptions = {}) =>
-      runCli([...args, "--config", configPath], { cwd: dir, ...cliOptions, env: { ...env, ...cliOptions.env } }),
+    cli: async (args, cliOptions = {}): Promise<CliResult> => {
+      const result = await runCli([...args, "--config", configPath], { cwd: dir, ...cliOptions, env: { ...env, ...cliOptions.env } });
+      outputs.push(result.stdout, result.stderr);
+      return result;
+    },
     envValues: () => Promise.all(envPaths.map(async (p) => readVariable(await readFile(p, "utf8"), "MGA_API_KEY"))),
+    /** Also the leak scan: no value the fake minted in anything the CLI printed, nor in the state file (history included). */
     async close() {
+      const state = existsSync(statePath) ? await readFile(statePath, "utf8") : "";
+      const secrets = mga.issuedSecrets();
       await mga.close();
       await rm(dir, { recursive: true, force: true });
+      assertNoSecretIn(secrets, { "CLI stdout/stderr": outputs.join("\n"), "state file and history": state });
     },
   };
 }

@@ -1,6 +1,7 @@
 // An in-process world for engine tests: the fake MGA, real .env files in a temp dir, the real file
 // state store, the real issuer, captured logs and events. Everything a rotation touches is real;
 // only the clock is injectable.
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { tick, type TickOptions } from "../../src/core/tick.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
 import { startFakeMga, type FakeMga, type FakeMgaOptions } from "../../providers/mga/fake.js";
 import { readVariable } from "../../providers/dotenv/dotenv-format.js";
+import { assertNoSecretIn } from "./invariants.js";
 import { captureLog, type CapturedLog } from "./recording.js";
 
 export interface HarnessOptions {
@@ -89,10 +91,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     envPaths,
     tick: (tickOptions) => tick(runtime.deps, runtime.keys, tickOptions),
     envValues: () => Promise.all(envPaths.map(async (p) => readVariable(await readFile(p, "utf8"), "MGA_API_KEY"))),
+    /** Also the leak scan: no value the fake minted in the logs or the state file (history included). */
     async close() {
       await runtime.close();
+      const state = existsSync(config.state.path) ? await readFile(config.state.path, "utf8") : "";
+      const secrets = mga.issuedSecrets();
       await mga.close();
       await rm(dir, { recursive: true, force: true });
+      assertNoSecretIn(secrets, { logs: logs.lines.join("\n"), "state file and history": state, events: JSON.stringify(events) });
     },
   };
 }
