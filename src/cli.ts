@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, ReportedConfigError } from "./cli/context.js";
 import { historyCommand, planCommand, rollbackCommand, runCommand, statusCommand, validateCommand } from "./cli/commands.js";
+import { scheduleCommand } from "./daemon/command.js";
 import { demoCommand } from "./demo/command.js";
 import { ConfigError, LockHeldError, RotatorError } from "./core/errors.js";
 
@@ -47,6 +48,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--json", "machine-readable output")
     .action(action(rollbackCommand));
   program.command("validate").description("check the config only").option("--json", "machine-readable output").action(action(validateCommand));
+  program
+    .command("schedule")
+    .description("daemon: tick on the config's schedule.cron (and once at start-up); optional /healthz and /metrics")
+    .option("--port <n>", "serve /healthz and /metrics on this port (default: off)")
+    .option("--host <address>", "address to serve on (default 0.0.0.0)")
+    .option("--shutdown-timeout <duration>", "on SIGTERM/SIGINT, wait this long for the running tick", "30s")
+    .option("--no-startup-tick", "wait for the first cron time instead of ticking at start-up")
+    .action(action(scheduleCommand));
   program
     .command("demo")
     .description("a full rotation in a local sandbox of fake services, phase by phase")

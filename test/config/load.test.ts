@@ -103,7 +103,7 @@ keys:
     const { config } = parseConfig(text, env);
 
     expect(config.issuer.baseUrl).toBe("https://mga.internal/api/v1");
-    expect(config.state.path).toBe("/var/lib/rotator/state.json");
+    expect(config.state).toMatchObject({ type: "file", path: "/var/lib/rotator/state.json" });
     expect(config.keys[0]?.name).toBe("Production eu ${NOT_A_VARIABLE}");
     expect(config.keys[0]?.verify).toEqual({ botId: "bot_9", message: "costs $5, not eu" });
     expect(config.keys[0]?.destinations[0]).toEqual({ type: "dotenv", path: "/srv/app/.env", variable: "MGA_API_KEY" });

@@ -124,7 +124,7 @@ describe("invariant 6: no key value in logs, journal or history", () => {
     harness.mga.fault("sendMessage", { status: 500 });
     await harness.tick({ force: true });
 
-    const state = readFileSync(harness.config.state.path, "utf8");
+    const state = readFileSync(harness.statePath, "utf8");
     const history = JSON.stringify(await harness.runtime.deps.store.listHistory());
 
     assertNoSecretIn(harness.mga.issuedSecrets(), { logs: harness.logs.lines.join("\n"), state, history });

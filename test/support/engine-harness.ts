@@ -29,6 +29,7 @@ export interface HarnessOptions {
 
 export interface Harness {
   dir: string;
+  statePath: string;
   mga: FakeMga;
   admin: { id: string; secret: string };
   original: { id: string; secret: string };
@@ -54,9 +55,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await writeFile(path, `# app ${i}\nPORT=300${i}\nMGA_API_KEY=${original.secret}\n`, { mode: 0o600 });
     envPaths.push(path);
   }
+  const statePath = join(dir, "state.json");
   const config = configSchema.parse({
     issuer: { type: "mga", baseUrl: mga.url, adminKey: admin.secret },
-    state: { type: "file", path: join(dir, "state.json"), lockLeaseSeconds: 5 },
+    state: { type: "file", path: statePath, lockLeaseSeconds: 5 },
     keys: [
       {
         id: "production-server",
@@ -81,6 +83,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   return {
     dir,
+    statePath,
     mga,
     admin,
     original,
@@ -94,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     /** Also the leak scan: no value the fake minted in the logs or the state file (history included). */
     async close() {
       await runtime.close();
-      const state = existsSync(config.state.path) ? await readFile(config.state.path, "utf8") : "";
+      const state = existsSync(statePath) ? await readFile(statePath, "utf8") : "";
       const secrets = mga.issuedSecrets();
       await mga.close();
       await rm(dir, { recursive: true, force: true });
