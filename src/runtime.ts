@@ -60,6 +60,12 @@ export async function managedKeysOf(config: Config, context: { clock: Clock; log
 }
 
 export async function openStateStore(config: Config["state"], clock: Clock): Promise<StateStore> {
+  if (config.type === "dynamodb") {
+    // Loaded only when configured: file store users never load the DynamoDB SDK.
+    const { openDynamoDbStateStore } = await import("./state/dynamodb-store.js");
+    const { table, region, endpoint, createTable } = config;
+    return openDynamoDbStateStore({ table, region, endpoint, createTable, clock });
+  }
   return openFileStateStore({ path: config.path, clock });
 }
 

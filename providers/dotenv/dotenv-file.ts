@@ -3,19 +3,13 @@
 // per file within this process, so two destinations writing two variables of one file in parallel
 // both land. A temp file a killed writer left behind (it holds a key) is removed on the next write.
 // File system errors become the project's errors; none of them carries file contents.
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { open, readdir, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { AccessDeniedError, DestinationError, RotatorError, TransientError } from "../../src/core/errors.js";
+import { codeOf, removeAbandonedTemps, replaceFileAtomically, serializedBy } from "../../src/fs/atomic-file.js";
 
 const NEW_FILE_MODE = 0o600;
 const RETRYABLE_CODES = new Set(["EAGAIN", "EBUSY", "EMFILE", "ENFILE", "EINTR"]);
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === "string" ? code : undefined;
-}
 
 /** Maps a file system error to the project's errors; messages name the path, never contents. */
 export function fileError(error: unknown, action: string, path: string): RotatorError {
@@ -74,88 +68,6 @@ async function resolveTarget(path: string): Promise<string> {
   }
 }
 
-const queues = new Map<string, Promise<void>>();
-
-/** Runs `task` after every earlier task on the same file in this process has settled. */
-async function serialized<T>(file: string, task: () => Promise<T>): Promise<T> {
-  const previous = queues.get(file) ?? Promise.resolve();
-  let done!: () => void;
-  const current = previous.then(() => new Promise<void>((resolveDone) => (done = resolveDone)));
-  queues.set(file, current);
-  await previous;
-  try {
-    return await task();
-  } finally {
-    done();
-    if (queues.get(file) === current) queues.delete(file);
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some file systems cannot fsync a directory; the rename is still atomic there.
-    if (codeOf(error) !== "EINVAL" && codeOf(error) !== "EISDIR") throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-interface Original {
-  mode: number;
-  uid: number;
-  gid: number;
-}
-
-const tempName = (file: string, pid: number, suffix: string) => `.${basename(file)}.${pid}.${suffix}.tmp`;
-
-/**
- * Temp files hold the new content, key included: remove those a killed writer left behind (its pid
- * is gone), so a crash does not leave a copy of a key next to the file for longer than one write.
- */
-async function removeAbandonedTemps(file: string): Promise<void> {
-  const prefix = `.${basename(file)}.`;
-  const names = await readdir(dirname(file)).catch(() => [] as string[]);
-  for (const name of names) {
-    const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length)) : null;
-    if (match && !processExists(Number(match[1]))) await unlink(join(dirname(file), name)).catch(() => undefined);
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return codeOf(error) !== "ESRCH";
-  }
-}
-
-async function writeAtomically(file: string, text: string, original: Original | undefined): Promise<void> {
-  const directory = dirname(file);
-  await removeAbandonedTemps(file);
-  const temp = join(directory, tempName(file, process.pid, randomBytes(6).toString("hex")));
-  const handle = await open(temp, "wx", NEW_FILE_MODE);
-  try {
-    await handle.writeFile(text, "utf8");
-    await handle.chmod(original?.mode ?? NEW_FILE_MODE);
-    if (original && (original.uid !== process.getuid?.() || original.gid !== process.getgid?.())) {
-      // Keep the owner when we may (root may); otherwise the file becomes ours, with the same mode.
-      await handle.chown(original.uid, original.gid).catch(() => undefined);
-    }
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(directory);
-}
-
 /**
  * Read-modify-write of one file: `change` gets the current text (undefined when missing) and returns
  * the new text, or undefined to leave the file alone. Nothing is written when the text is unchanged.
@@ -165,18 +77,19 @@ export async function updateEnvFile(
   change: (current: string | undefined) => string | undefined,
 ): Promise<void> {
   const file = await resolveTarget(path);
-  await serialized(file, async () => {
+  await serializedBy(file, async () => {
     const current = await readEnvFile(file, true);
     const next = change(current);
     if (next === undefined || next === current) return;
-    let original: Original | undefined;
+    let options: { mode: number; owner?: { uid: number; gid: number } } = { mode: NEW_FILE_MODE };
     if (current !== undefined) {
       const stats = await stat(file).catch((error: unknown) => {
         throw fileError(error, "read", path);
       });
-      original = { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid };
+      options = { mode: stats.mode & 0o7777, owner: { uid: stats.uid, gid: stats.gid } };
     }
-    await writeAtomically(file, next, original).catch((error: unknown) => {
+    await removeAbandonedTemps(file);
+    await replaceFileAtomically(file, next, options).catch((error: unknown) => {
       throw fileError(error, "write", path);
     });
   });

@@ -89,9 +89,13 @@ export async function deployAndWait(target: ServiceTarget, options: DeployOption
       throw new DestinationError(`${where} ended ${status}; the service keeps serving its previous deployment`);
     }
     if (NEEDS_PERSON_STATUSES.includes(status)) {
+      // Cancelled, not left pending: the rotation now rolls back and revokes the key this deployment
+      // carries, so approving it later would put a revoked key live.
+      await cancelQuietly(id, options);
       throw new DestinationError(
-        `${where} is ${status}: a person must approve the deployment in Railway (or turn off deployment ` +
-          `approval / wait-for-CI for this service), then run again; the previous deployment keeps serving`,
+        `${where} is ${status}: it waits for a person (deployment approval or wait-for-CI). The rotator ` +
+          `cancelled it, since the rollback revokes the key it carries; turn off approval for this service ` +
+          `or approve the next rotation's deployment promptly. The previous deployment keeps serving`,
       );
     }
     const now = clock.now().getTime();
@@ -110,6 +114,6 @@ async function cancelQuietly(id: string, { client, log }: DeployOptions): Promis
   try {
     await client.request(cancelDeployment, { id });
   } catch (error) {
-    log.warn({ deploymentId: id, code: (error as { code?: string }).code }, "could not cancel a railway deployment that timed out");
+    log.warn({ deploymentId: id, code: (error as { code?: string }).code }, "could not cancel a railway deployment that cannot go live");
   }
 }

@@ -43,7 +43,38 @@ export const fileStateSchema = z
   .strict()
   .describe("State in a local JSON file, written atomically with fsync");
 
-export const stateSchema = z.discriminatedUnion("type", [fileStateSchema]).describe("Where journals, locks and history live");
+export const dynamoDbStateSchema = z
+  .object({
+    type: z.literal("dynamodb"),
+    table: z
+      .string()
+      // DynamoDB's table name rule; no regex flags: the JSON Schema `pattern` carries none.
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, "expected a DynamoDB table name: 3 to 255 letters, digits, '_', '-' and '.'")
+      .describe("DynamoDB table with string keys pk and sk (the SAM template creates it, or set createTable)"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, "an AWS region such as us-east-1")
+      .optional()
+      .describe("AWS region of the table, e.g. us-east-1; default from the environment (AWS_REGION)"),
+    endpoint: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("DynamoDB endpoint override (DynamoDB Local, VPC endpoint, proxy); default the regional AWS endpoint"),
+    createTable: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Create the table when missing (on-demand, TTL on `ttl`; needs dynamodb:CreateTable, DescribeTable, UpdateTimeToLive); default false: a missing table is an error",
+      ),
+    lockLeaseSeconds: fileStateSchema.shape.lockLeaseSeconds,
+    sealKey,
+  })
+  .strict()
+  .describe("State in a DynamoDB table, shared by every runner (Lambda, container, CLI); locks by conditional writes with a lease");
+
+export const stateSchema = z
+  .discriminatedUnion("type", [fileStateSchema, dynamoDbStateSchema])
+  .describe("Where journals, locks and history live");
 
 const duration = z
   .string()

@@ -57,10 +57,9 @@ async function recoverOldValues(run: RotationRun, wanted: Set<string>): Promise<
   }
   for (const destination of run.key.destinations) {
     if (found.size === wanted.size) break;
-    const status = destinations[destination.id]?.status ?? "pending";
-    if (destination.capabilities.readable && (status === "pending" || status === "writing" || status === "restored")) {
-      keep(await destination.read());
-    }
+    // Any destination may hold an old value again (one restored before a failed redeploy): a value
+    // counts only when its fingerprint is one we are looking for.
+    if (destination.capabilities.readable) keep(await destination.read());
     if (destination.capabilities.versioned && destination.previous) {
       keep(await destination.previous(contextFor(rotationId, destination, "deploy")));
     }

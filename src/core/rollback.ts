@@ -2,7 +2,7 @@
 // the platform needs a redeploy), and only when every destination holds a valid old key again,
 // revoke the new key. If a destination cannot be restored, the new key stays valid (invariant 2)
 // and the rotation stays in flight, so the next run or a person can finish the job.
-import type { Destination } from "./destination.js";
+import type { Destination, DestinationValue } from "./destination.js";
 import { DestinationError } from "./errors.js";
 import type { FailureNote, HistoryEntry, Outcome } from "./journal.js";
 import { PHASES } from "./journal.js";
@@ -60,6 +60,23 @@ export async function rollBack(run: RotationRun, failure: FailureNote, outcome: 
   return { keyId: key.id, action: "rolled-back", rotationId, error: failure.message };
 }
 
+/**
+ * A destination whose write never landed (denied, say) still holds its old value: restoring it would
+ * be one more write that may be denied again. Only when consumers cannot have seen our value: not a
+ * redeploying destination that got as far as activation.
+ */
+async function stillHolds(run: RotationRun, destination: Destination, before: DestinationValue): Promise<boolean> {
+  const status = run.writer.rotation.destinations[destination.id]?.status;
+  const neverLive = status === "writing" || status === "written" || !destination.capabilities.needsRedeploy;
+  if (!neverLive || !destination.capabilities.readable) return false;
+  const current = await destination.read();
+  if (destination.staged && (await destination.staged(contextFor(run.writer.rotation.rotationId, destination, "deploy"))).kind !== "absent") {
+    return false;
+  }
+  if (before.kind === "absent") return current.kind === "absent";
+  return before.kind === "value" && current.kind === "value" && current.value.equals(before.value);
+}
+
 async function restoreAll(run: RotationRun, touched: Destination[]): Promise<void> {
   const { writer } = run;
   const { rotationId } = writer.rotation;
@@ -70,18 +87,24 @@ async function restoreAll(run: RotationRun, touched: Destination[]): Promise<voi
       `the old value of ${unknown.map((d) => d.describe()).join(", ")} is no longer known (lost in a crash and kept nowhere else)`,
     );
   }
+  const untouched = new Set<string>();
   await settleAll(
     touched.map(async (destination) => {
+      const before = previous.get(destination.id)!;
+      if (await stillHolds(run, destination, before)) {
+        untouched.add(destination.id);
+        return;
+      }
       await writer.commit("dest-restoring", (r) => {
         r.rotation!.destinations[destination.id]!.status = "restoring";
       });
-      await destination.restore(previous.get(destination.id)!, contextFor(rotationId, destination, "rollback"));
+      await destination.restore(before, contextFor(rotationId, destination, "rollback"));
     }),
   );
   // Every restore lands before any redeploy starts, so one redeploy per project carries them all.
   await settleAll(
     touched.map(async (destination) => {
-      if (destination.capabilities.needsRedeploy) {
+      if (destination.capabilities.needsRedeploy && !untouched.has(destination.id)) {
         await destination.activate(contextFor(rotationId, destination, "rollback"));
       }
       await writer.commit("dest-restored", (r) => {

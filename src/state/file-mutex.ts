@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { RotatorError, TransientError } from "../core/errors.js";
+import { serializedBy } from "../fs/atomic-file.js";
 import { stateFileError } from "./state-file.js";
 
 export interface MutexOptions {
@@ -16,22 +17,6 @@ export interface MutexOptions {
 }
 
 export const DEFAULT_MUTEX: MutexOptions = { staleMs: 5_000, waitMs: 15_000 };
-
-const queues = new Map<string, Promise<void>>();
-
-async function inProcessQueue<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  let done!: () => void;
-  const current = previous.then(() => new Promise<void>((resolveDone) => (done = resolveDone)));
-  queues.set(key, current);
-  await previous;
-  try {
-    return await task();
-  } finally {
-    done();
-    if (queues.get(key) === current) queues.delete(key);
-  }
-}
 
 async function acquire(path: string, options: MutexOptions, onCompromised: (error: Error) => void) {
   const deadline = Date.now() + options.waitMs;
@@ -68,7 +53,7 @@ export async function withFileMutex<T>(
   options: MutexOptions,
   task: (stillHeld: () => void) => Promise<T>,
 ): Promise<T> {
-  return inProcessQueue(path, async () => {
+  return serializedBy(path, async () => {
     let lost: Error | undefined;
     const release = await acquire(path, options, (error) => {
       lost = error;

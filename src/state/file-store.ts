@@ -12,6 +12,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { LockHeldError, StateConflictError } from "../core/errors.js";
 import type { HistoryEntry, KeyRecord } from "../core/journal.js";
 import type { Lock, LockOwner, StateStore, StoredRecord } from "../core/state-store.js";
+import { processExists } from "../fs/atomic-file.js";
 import { DEFAULT_MUTEX, type MutexOptions, withFileMutex } from "./file-mutex.js";
 import { ensureStateDirectory, type LockEntry, readState, type StateFile, writeState } from "./state-file.js";
 
@@ -26,14 +27,6 @@ export interface FileStateStoreOptions {
 }
 
 /** Whether a process with this pid exists on this machine (EPERM: it exists, owned by someone else). */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
 
 function describeHolder(lock: LockEntry): string {
   return `${lock.ownerId} on ${lock.host} pid ${lock.pid} until ${lock.expiresAt}`;

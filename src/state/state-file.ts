@@ -1,13 +1,12 @@
 // The file state store's one JSON file: its shape, reading it (a missing file is empty state; a file
 // we cannot parse is an error and is never overwritten) and replacing it atomically (temp file in the
 // same directory, fsync, rename, fsync of the directory).
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { AccessDeniedError, RotatorError, TransientError } from "../core/errors.js";
 import type { HistoryEntry, KeyRecord } from "../core/journal.js";
+import { codeOf, replaceFileAtomically } from "../fs/atomic-file.js";
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -39,11 +38,6 @@ export type LockEntry = z.infer<typeof lockEntrySchema>;
 
 export function emptyState(): StateFile {
   return { formatVersion: STATE_FORMAT_VERSION, keys: {}, locks: {}, history: [] };
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 /** File system errors on the state file, mapped once; messages name the path and what to do. */
@@ -119,22 +113,8 @@ export async function ensureStateDirectory(path: string): Promise<void> {
   }
 }
 
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some file systems cannot fsync a directory; the rename is atomic there all the same.
-    if (codeOf(error) !== "EINVAL" && codeOf(error) !== "EISDIR") throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Replaces the file atomically; a new file gets mode 0600, an existing one keeps its mode. */
 export async function writeState(path: string, state: StateFile): Promise<void> {
-  const directory = dirname(path);
-  const temp = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     const mode = await stat(path).then(
       (stats) => stats.mode & 0o777,
@@ -143,18 +123,8 @@ export async function writeState(path: string, state: StateFile): Promise<void> 
         throw error;
       },
     );
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`, "utf8");
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    await syncDirectory(directory);
+    await replaceFileAtomically(path, `${JSON.stringify(state, null, 2)}\n`, { mode });
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw stateFileError(error, "write", path);
   }
 }
