@@ -10,7 +10,8 @@
 import { build } from "esbuild";
 import { chmod, rm } from "node:fs/promises";
 import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { fileURLToPath, URL } from "node:url";
 
 /** @type {import("esbuild").BuildOptions} */
 export const cliBuildOptions = {
@@ -36,8 +37,18 @@ export const lambdaBuildOptions = {
   platform: "node",
   target: "node22",
   packages: "bundle",
-  // Bundled CommonJS packages call require() for Node built-ins; ESM has no require, so make one.
-  banner: { js: 'import { createRequire as __krCreateRequire } from "node:module"; const require = __krCreateRequire(import.meta.url);' },
+  // Bundled CommonJS packages call require() for Node built-ins and some read __dirname at load
+  // (google-gax); ESM has neither, so the banner makes them, for the bundle's own file.
+  banner: {
+    js: [
+      'import { createRequire as __krCreateRequire } from "node:module";',
+      'import { fileURLToPath as __krFileURLToPath } from "node:url";',
+      'import { dirname as __krDirname } from "node:path";',
+      "const require = __krCreateRequire(import.meta.url);",
+      "const __filename = __krFileURLToPath(import.meta.url);",
+      "const __dirname = __krDirname(__filename);",
+    ].join(" "),
+  },
   minify: true,
   keepNames: true,
   sourcemap: true,

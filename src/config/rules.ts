@@ -181,7 +181,23 @@ export const encryptedIssuer: ConfigRule = ({ config, warn }) => {
   warn(["issuer", "baseUrl"], "plain http: the admin key and every new key would cross the network unencrypted; use https");
 };
 
+/** Destination types that keep no earlier value: after a crash, only a sealed journal can restore them. */
+const HISTORYLESS_TYPES = new Set(["dotenv", "vercel", "railway"]);
+
+export const sealKeyForHistorylessDestinations: ConfigRule = ({ config, warn }) => {
+  if (config.state.sealKey) return;
+  const types = [...new Set(config.keys.flatMap((k) => k.destinations.map((d) => d.type)).filter((t) => HISTORYLESS_TYPES.has(t)))];
+  if (types.length === 0) return;
+  warn(
+    ["state", "sealKey"],
+    `not set: ${types.join(", ")} destinations keep no earlier value, so after a crash (or for \`rollback\` in a later run) ` +
+      `the old key can be put back only from a sealed journal; without one such a rollback stops and asks for a person. ` +
+      `Set it to 32+ random characters, e.g. "\${KEY_ROTATOR_SEAL_KEY}"`,
+  );
+};
+
 export const CONFIG_RULES: readonly ConfigRule[] = [
+  sealKeyForHistorylessDestinations,
   uniqueKeyIds,
   uniqueDestinationIds,
   uniqueCurrentKeyIds,

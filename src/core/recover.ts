@@ -97,11 +97,14 @@ export async function previousValues(run: RotationRun): Promise<Map<string, Dest
   return result;
 }
 
-/** Revokes every live key at the issuer named with this rotation's id (its value is lost). */
-export async function sweepOrphans(run: RotationRun): Promise<void> {
+/**
+ * Revokes every live key at the issuer named with this rotation's id but `keep` (their values are
+ * lost): left by an interrupted run, or by a create whose answer was lost and then retried.
+ */
+export async function sweepOrphans(run: RotationRun, keep?: string): Promise<void> {
   const { rotationId, newKey } = run.writer.rotation;
   const keys = await run.deps.issuer.list();
-  const orphans = keys.filter((k) => !k.revokedAt && (k.name.includes(rotationId) || k.id === newKey?.id));
+  const orphans = keys.filter((k) => !k.revokedAt && k.id !== keep && (k.name.includes(rotationId) || k.id === newKey?.id));
   for (const orphan of orphans) {
     await run.deps.issuer.revoke(orphan.id);
     run.deps.log.info({ keyId: run.key.id, rotationId, revoked: orphan.id }, "revoked a key left by an interrupted rotation");

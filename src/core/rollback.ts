@@ -37,7 +37,7 @@ export async function rollBack(run: RotationRun, failure: FailureNote, outcome: 
   }
 
   if (rotation.newKey) await deps.issuer.revoke(rotation.newKey.id);
-  else await sweepOrphans(run);
+  await sweepOrphans(run);
   const entry: HistoryEntry = {
     keyId: key.id,
     rotationId,

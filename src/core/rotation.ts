@@ -167,6 +167,7 @@ async function finish(run: RotationRun): Promise<KeyOutcome> {
   const { deps, key, writer } = run;
   const rotation = writer.rotation;
   const newKey = rotation.newKey!;
+  await sweepOrphans(run, newKey.id);
   const finishedAt = deps.clock.now().toISOString();
   const entry: HistoryEntry = {
     keyId: key.id,

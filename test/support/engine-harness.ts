@@ -25,6 +25,8 @@ export interface HarnessOptions {
   /** Extra destinations, after the .env files. */
   extraDestinations?: Array<Record<string, unknown>>;
   keyOverrides?: Record<string, unknown>;
+  /** state.sealKey: old values sealed into the journal. */
+  sealKey?: string;
 }
 
 export interface Harness {
@@ -58,7 +60,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const statePath = join(dir, "state.json");
   const config = configSchema.parse({
     issuer: { type: "mga", baseUrl: mga.url, adminKey: admin.secret },
-    state: { type: "file", path: statePath, lockLeaseSeconds: 5 },
+    state: { type: "file", path: statePath, lockLeaseSeconds: 5, ...(options.sealKey ? { sealKey: options.sealKey } : {}) },
     keys: [
       {
         id: "production-server",
