@@ -64,8 +64,8 @@ describe("railway destination", () => {
   it.each([
     ["FAILED", /ended FAILED/],
     ["CRASHED", /ended CRASHED/],
-    ["NEEDS_APPROVAL", /is NEEDS_APPROVAL: a person must approve the deployment in Railway/],
-    ["WAITING", /is WAITING: a person must approve the deployment in Railway/],
+    ["NEEDS_APPROVAL", /is NEEDS_APPROVAL: it waits for a person .* The rotator cancelled it/],
+    ["WAITING", /is WAITING: it waits for a person .* The rotator cancelled it/],
   ] as const)("a %s deployment fails activation while the old deployment keeps serving", async (outcome, message) => {
     const s = await start();
     const old = key("old");
