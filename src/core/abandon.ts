@@ -22,7 +22,8 @@ export async function abandonRotation(deps: EngineDeps, key: ManagedKey, keyPath
         `rotation ${rotation.rotationId} already revoked ${rotation.revoked.join(", ")}; rolling back would leave consumers a revoked key. Run \`key-rotator run --key ${key.id}\` to finish it instead`,
       );
     }
-    const run: RotationRun = { deps, key, keyPath, writer: new JournalWriter(deps.store, key.id, stored, deps.failpoints), snapshots: new Map() };
+    const lease = { lost: false };
+    const run: RotationRun = { deps, key, keyPath, writer: new JournalWriter(deps.store, key.id, stored, deps.failpoints, lease), snapshots: new Map(), lease };
     const now = deps.clock.now();
     const failure = { at: now.toISOString(), phase: rotation.phase, code: "ABANDONED", message: "rolled back by an operator" };
     return await rollBack(run, failure, "abandoned");

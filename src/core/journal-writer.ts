@@ -1,6 +1,7 @@
 // Durable progress of one managed key: every change to its record is saved (compare-and-set) before
 // the next side effect, bracketed by failpoints so tests can crash on either side of each write.
 // Saves are chained, so destinations working in parallel never race on the record.
+import { LockHeldError } from "./errors.js";
 import type { Failpoints } from "./failpoints.js";
 import type { Journal, KeyRecord } from "./journal.js";
 import type { StateStore, StoredRecord } from "./state-store.js";
@@ -15,6 +16,8 @@ export class JournalWriter {
     readonly keyId: string,
     stored: StoredRecord | undefined,
     private readonly failpoints: Failpoints,
+    /** Set by the lock's keep-alive when another run took the lease over: nothing more may be saved. */
+    private readonly lease: { lost: boolean } = { lost: false },
   ) {
     this.record = stored ? structuredClone(stored.record) : {};
     this.#version = stored?.version ?? 0;
@@ -28,6 +31,7 @@ export class JournalWriter {
   /** Applies `change` and saves it; the label names the journal point for failpoints. */
   commit(label: string, change: (record: KeyRecord) => void): Promise<void> {
     const next = this.#chain.then(async () => {
+      if (this.lease.lost) throw new LockHeldError(this.keyId, "this run's lease was lost before it could save");
       this.failpoints.hit(`before:${label}`);
       change(this.record);
       this.#version = await this.store.save(this.keyId, this.record, this.#version);

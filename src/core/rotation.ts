@@ -20,14 +20,21 @@ function mustStop(error: unknown): boolean {
   return error instanceof StateConflictError || error instanceof LockHeldError || error instanceof FailpointError;
 }
 
-export async function advanceKey(deps: EngineDeps, key: ManagedKey, keyPath: string, options: RunOptions): Promise<KeyOutcome> {
+export async function advanceKey(
+  deps: EngineDeps,
+  key: ManagedKey,
+  keyPath: string,
+  options: RunOptions,
+  lease: { lost: boolean } = { lost: false },
+): Promise<KeyOutcome> {
   const stored = await deps.store.load(key.id);
   const run: RotationRun = {
     deps,
     key,
     keyPath,
-    writer: new JournalWriter(deps.store, key.id, stored, deps.failpoints),
+    writer: new JournalWriter(deps.store, key.id, stored, deps.failpoints, lease),
     snapshots: new Map(),
+    lease,
   };
   if (run.writer.record.rotation) return resume(run, options);
   const now = deps.clock.now();
@@ -241,5 +248,5 @@ async function restart(run: RotationRun, options: RunOptions): Promise<KeyOutcom
     delete r.rotation;
   });
   const again = { ...options, force: options.force || rotation.reason === "forced", emergency: options.emergency || rotation.emergency };
-  return advanceKey(deps, key, run.keyPath, again);
+  return advanceKey(deps, key, run.keyPath, again, run.lease);
 }

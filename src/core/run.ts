@@ -19,6 +19,8 @@ export interface RotationRun {
   snapshots: Map<string, DestinationValue>;
   /** The new key's value; memory only, recovered from a destination after a crash. */
   newSecret?: SecretValue;
+  /** Whether the key's lock was taken over by another run (then nothing more is saved). */
+  lease: { lost: boolean };
 }
 
 export function newRotationId(now: Date): string {

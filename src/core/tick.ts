@@ -3,7 +3,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { EngineDeps, RunOptions } from "./engine.js";
-import { asRotatorError } from "./errors.js";
+import { asRotatorError, LockHeldError } from "./errors.js";
 import type { ManagedKey } from "./managed-key.js";
 import type { KeyOutcome } from "./outcome.js";
 import { advanceKey } from "./rotation.js";
@@ -34,9 +34,10 @@ async function advanceLocked(deps: EngineDeps, key: ManagedKey, keyPath: string,
     deps.log.warn({ keyId: key.id }, "another run holds this key's lock; skipped");
     return { keyId: key.id, action: "locked", error: `key "${key.id}" is locked by another run` };
   }
-  const heartbeat = keepAlive(deps, lock);
+  const lease = { lost: false };
+  const heartbeat = keepAlive(deps, lock, lease);
   try {
-    return await advanceKey(deps, key, keyPath, options);
+    return await advanceKey(deps, key, keyPath, options, lease);
   } catch (error) {
     const failure = asRotatorError(error, `key "${key.id}"`);
     deps.log.error({ keyId: key.id, code: failure.code, err: failure.message }, "rotation stopped; the journal lets the next run resume");
@@ -49,10 +50,16 @@ async function advanceLocked(deps: EngineDeps, key: ManagedKey, keyPath: string,
   }
 }
 
-/** Renews the lease at a third of its length while a long step (a redeploy) runs. */
-function keepAlive(deps: EngineDeps, lock: Lock): NodeJS.Timeout {
+/**
+ * Renews the lease at a third of its length while a long step (a redeploy) runs. If another run took
+ * the lease over, this run saves nothing more (the journal writer refuses): the other one carries on.
+ */
+function keepAlive(deps: EngineDeps, lock: Lock, lease: { lost: boolean }): NodeJS.Timeout {
   const timer = setInterval(() => {
-    lock.renew().catch((error: unknown) => deps.log.error({ keyId: lock.keyId, err: String(error) }, "lost the key's lock"));
+    lock.renew().catch((error: unknown) => {
+      if (error instanceof LockHeldError) lease.lost = true;
+      deps.log.error({ keyId: lock.keyId, err: String(error) }, "could not renew the key's lock");
+    });
   }, Math.max(500, Math.floor(deps.leaseMs / 3)));
   timer.unref();
   return timer;
