@@ -3,9 +3,12 @@
 // summary per key. The runtime (config, state store, issuer, destinations) is opened once per
 // container and reused by later invocations; only the SDKs the config names are ever loaded.
 //
-// It throws, so the schedule's retry policy and dead-letter queue see it, only when a rotation failed
-// or rolled back. A key locked by another invocation is not a failure: delivery is at least once, so
-// duplicate invocations are normal, and the per-key lock plus the journal make them harmless.
+// It throws only when a rotation failed or rolled back. EventBridge Scheduler invokes asynchronously,
+// so a thrown error goes through the function's async-invoke settings (retries, on-failure
+// destination: deploy/sam sends it to the failed-runs queue); the schedule's own retry policy and
+// dead-letter queue cover invocations that could not be delivered. A key locked by another invocation
+// is not a failure: delivery is at least once, so duplicate invocations are normal, and the per-key
+// lock plus the journal make them harmless.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
