@@ -103,6 +103,8 @@ export function createHandler(options: HandlerOptions = {}): LambdaHandler {
       force: Boolean(input.force || input.emergency),
       emergency: Boolean(input.emergency),
     });
+    // The container freezes once the handler returns: deliver notifications now, not at some later thaw.
+    await (await runtime).flush();
     const ok = exitCodeOf(outcomes) !== 1;
     runLog[ok ? "info" : "error"]({ outcomes: outcomes.map((o) => ({ keyId: o.keyId, action: o.action })) }, ok ? "invocation done" : "invocation failed");
     if (!ok) throw new RotationFailedError(outcomes);

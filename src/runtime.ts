@@ -12,6 +12,7 @@ import { createSealer } from "./core/seal.js";
 import type { ManagedKey } from "./core/managed-key.js";
 import type { StateStore } from "./core/state-store.js";
 import { newLockOwner } from "./core/tick.js";
+import { openNotifications } from "./notify/index.js";
 import { destinationRegistry } from "./registry.js";
 import { createMgaIssuer } from "../providers/mga/index.js";
 import { openFileStateStore } from "./state/file-store.js";
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   deps: EngineDeps;
   keys: ManagedKey[];
+  /** Waits (at most 10s) for the notifications still being sent; close() does it first. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,17 +76,33 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const clock = options.clock ?? systemClock;
   const { log } = options;
   const store = await openStateStore(config.state, clock);
+  const keys = await managedKeysOf(config, { clock, log });
+  // Notifications queue and return at once: a slow or dead endpoint never holds up a rotation.
+  const notifications = openNotifications(config.notify ?? [], { clock, log: log.child({ component: "notify" }) });
+  const events = options.events;
   const deps: EngineDeps = {
     issuer: createMgaIssuer(config.issuer, { clock, log: log.child({ issuer: "mga" }) }),
     store,
     clock,
     log,
     failpoints: options.failpoints ?? failpointsFromEnv(process.env),
-    events: options.events ?? (() => undefined),
+    events: events
+      ? (event) => {
+          notifications.events(event);
+          events(event);
+        }
+      : notifications.events,
     owner: newLockOwner(),
     leaseMs: config.state.lockLeaseSeconds * 1000,
     ...(config.state.sealKey ? { sealer: createSealer(config.state.sealKey) } : {}),
   };
-  const keys = await managedKeysOf(config, { clock, log });
-  return { deps, keys, close: () => store.close() };
+  return {
+    deps,
+    keys,
+    flush: () => notifications.flush(),
+    async close() {
+      await notifications.flush();
+      await store.close();
+    },
+  };
 }

@@ -152,7 +152,7 @@ export const jitterWithinRotation: ConfigRule = ({ config, warn }) => {
 };
 
 // Bare "secret" is left out: for some stores it is the secret's name (GCP `secret: mga-api-key`).
-const SECRET_FIELD = /^(token|password|adminKey|apiKey|clientSecret)$|(Token|Password)$/;
+const SECRET_FIELD = /^(token|password|adminKey|apiKey|clientSecret|sealKey)$|(Token|Password)$/;
 
 /** A field that holds a credential should read it from the environment, not from the file. */
 export const secretsFromEnvironment: ConfigRule = ({ config, warn, fromEnvironment }) => {
@@ -170,7 +170,9 @@ export const secretsFromEnvironment: ConfigRule = ({ config, warn, fromEnvironme
 };
 
 function envName(field: string): string {
-  return field === "adminKey" ? "MGA_ADMIN_KEY" : field.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+  if (field === "adminKey") return "MGA_ADMIN_KEY";
+  if (field === "sealKey") return "KEY_ROTATOR_SEAL_KEY";
+  return field.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -179,6 +181,19 @@ export const encryptedIssuer: ConfigRule = ({ config, warn }) => {
   const url = new URL(config.issuer.baseUrl);
   if (url.protocol !== "http:" || LOOPBACK.has(url.hostname) || url.hostname.startsWith("127.")) return;
   warn(["issuer", "baseUrl"], "plain http: the admin key and every new key would cross the network unencrypted; use https");
+};
+
+/** Webhook secrets (named plain `secret`, which elsewhere is a GCP secret's name) and plain-http endpoints. */
+export const webhookHygiene: ConfigRule = ({ config, warn, fromEnvironment }) => {
+  (config.notify ?? []).forEach((notifier, index) => {
+    if (notifier.secret !== undefined && !fromEnvironment(["notify", index, "secret"])) {
+      warn(["notify", index, "secret"], 'a secret written in the file; use "${WEBHOOK_SECRET}" and set that variable instead');
+    }
+    const url = new URL(notifier.url);
+    if (url.protocol === "http:" && !LOOPBACK.has(url.hostname) && !url.hostname.startsWith("127.")) {
+      warn(["notify", index, "url"], "plain http: notifications (and their signatures) would cross the network unencrypted; use https");
+    }
+  });
 };
 
 /** Destination types that keep no earlier value: after a crash, only a sealed journal can restore them. */
@@ -209,4 +224,5 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
   jitterWithinRotation,
   secretsFromEnvironment,
   encryptedIssuer,
+  webhookHygiene,
 ];

@@ -5,6 +5,7 @@ import { PERMISSIONS } from "../core/issuer.js";
 import { mgaIssuerConfigSchema } from "../../providers/mga/schema.js";
 import { destinationRegistry, type DestinationType } from "../registry.js";
 import { DURATION_PATTERN } from "./duration.js";
+import { notifySchema } from "../notify/schema.js";
 
 /** One registered destination's config schema; their union types `DestinationConfig`. */
 type RegisteredDestinationSchema = (typeof destinationRegistry)[DestinationType]["schema"];
@@ -131,6 +132,7 @@ export const configSchema = z
     state: stateSchema.prefault({ type: "file" }).describe("Where journals, locks and history live; default a local file"),
     schedule: scheduleSchema.prefault({}).describe("When the daemon ticks"),
     keys: z.array(keySchema).min(1).describe("The managed keys"),
+    notify: notifySchema,
   })
   .strict()
   .describe("key-rotator configuration");
@@ -139,3 +141,4 @@ export type Config = z.infer<typeof configSchema>;
 export type KeyConfig = z.infer<typeof keySchema>;
 export type DestinationConfig = KeyConfig["destinations"][number];
 export type StateConfig = Config["state"];
+export type { NotifierConfig } from "../notify/schema.js";

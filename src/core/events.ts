@@ -5,7 +5,9 @@ export type RotationEvent =
   | { type: "started"; keyId: string; rotationId: string; reason: string }
   | { type: "succeeded"; keyId: string; rotationId: string; newKeyId: string }
   | { type: "rolled-back"; keyId: string; rotationId: string; reason: string }
-  | { type: "failed"; keyId: string; rotationId: string; reason: string }
+  | { type: "failed"; keyId: string; rotationId: string; reason: string; code?: string; phase?: string }
+  /** A failed or rolled-back run of a key already past its due date: consumers still hold the old key. */
+  | { type: "overdue"; keyId: string; rotationId: string; reason: string; dueAt: string; lastRotatedAt?: string }
   | { type: "revoked"; keyId: string; rotationId: string; revokedKeyId: string }
   | { type: "awaiting-grace"; keyId: string; rotationId: string; revokeAt: string };
 

@@ -8,7 +8,7 @@ export type KeyOutcome =
   | { keyId: string; action: "awaiting-grace"; rotationId: string; revokeAt: string }
   | { keyId: string; action: "revoke-postponed"; rotationId: string; error: string }
   | { keyId: string; action: "rolled-back"; rotationId: string; error: string }
-  | { keyId: string; action: "failed"; rotationId?: string; error: string }
+  | { keyId: string; action: "failed"; rotationId?: string; error: string; code?: string; phase?: string }
   | { keyId: string; action: "locked"; error: string };
 
 /** Exit code of a run: 1 if any rotation failed, else 3 if a key was locked by another run, else 0. */

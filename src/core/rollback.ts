@@ -32,8 +32,8 @@ export async function rollBack(run: RotationRun, failure: FailureNote, outcome: 
     await writer.commit("rollback-incomplete", (r) => {
       r.lastError = { ...failure, message: `${failure.message}; rollback incomplete: ${message}`, rotationId };
     });
-    deps.events({ type: "failed", keyId: key.id, rotationId, reason: message });
-    return { keyId: key.id, action: "failed", rotationId, error: `rollback incomplete, the new key is kept valid: ${message}` };
+    const incomplete = `rollback incomplete, the new key is kept valid: ${message}`;
+    return { keyId: key.id, action: "failed", rotationId, error: incomplete, code: "ROLLBACK_INCOMPLETE", phase: PHASES.rollingBack };
   }
 
   if (rotation.newKey) await deps.issuer.revoke(rotation.newKey.id);

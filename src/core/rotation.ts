@@ -57,9 +57,9 @@ async function begin(run: RotationRun, reason: RotationReason): Promise<KeyOutco
   if (discovery.problems.length > 0) {
     const error = discovery.problems.join("; ");
     await writer.commit("refused", (r) => {
-      r.lastError = { ...failureNote(new Error(error), "discover", deps.clock.now()), rotationId: "" };
+      r.lastError = { at: deps.clock.now().toISOString(), phase: "discover", code: "KEY_IN_USE_UNKNOWN", message: error, rotationId: "" };
     });
-    return { keyId: key.id, action: "failed", error };
+    return { keyId: key.id, action: "failed", error, code: "KEY_IN_USE_UNKNOWN", phase: "discover" };
   }
 
   const now = deps.clock.now();

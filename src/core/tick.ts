@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { EngineDeps, RunOptions } from "./engine.js";
 import { asRotatorError, LockHeldError } from "./errors.js";
-import type { ManagedKey } from "./managed-key.js";
+import { nextDueAt, type ManagedKey } from "./managed-key.js";
 import type { KeyOutcome } from "./outcome.js";
 import { advanceKey } from "./rotation.js";
 import type { Lock, LockOwner } from "./state-store.js";
@@ -37,13 +37,15 @@ async function advanceLocked(deps: EngineDeps, key: ManagedKey, keyPath: string,
   const lease = { lost: false };
   const heartbeat = keepAlive(deps, lock, lease);
   try {
-    return await advanceKey(deps, key, keyPath, options, lease);
-  } catch (error) {
-    const failure = asRotatorError(error, `key "${key.id}"`);
-    deps.log.error({ keyId: key.id, code: failure.code, err: failure.message }, "rotation stopped; the journal lets the next run resume");
-    await recordLastError(deps, key.id, failure.code, failure.message);
-    const rotationId = (await deps.store.load(key.id))?.record.rotation?.rotationId;
-    return { keyId: key.id, action: "failed", ...(rotationId ? { rotationId } : {}), error: failure.message };
+    const outcome = await advanceKey(deps, key, keyPath, options, lease).catch(async (error: unknown): Promise<KeyOutcome> => {
+      const failure = asRotatorError(error, `key "${key.id}"`);
+      deps.log.error({ keyId: key.id, code: failure.code, err: failure.message }, "rotation stopped; the journal lets the next run resume");
+      const phase = await recordLastError(deps, key.id, failure.code, failure.message);
+      const rotationId = (await deps.store.load(key.id))?.record.rotation?.rotationId;
+      return { keyId: key.id, action: "failed", ...(rotationId ? { rotationId } : {}), error: failure.message, code: failure.code, phase };
+    });
+    await reportTrouble(deps, key, outcome);
+    return outcome;
   } finally {
     clearInterval(heartbeat);
     await lock.release().catch((error: unknown) => deps.log.warn({ keyId: key.id, err: String(error) }, "could not release lock"));
@@ -65,14 +67,42 @@ function keepAlive(deps: EngineDeps, lock: Lock, lease: { lost: boolean }): Node
   return timer;
 }
 
-async function recordLastError(deps: EngineDeps, keyId: string, code: string, message: string): Promise<void> {
+/** Returns the phase the rotation stopped at. */
+async function recordLastError(deps: EngineDeps, keyId: string, code: string, message: string): Promise<string> {
+  let phase = "start";
   try {
     const stored = await deps.store.load(keyId);
     const record = { ...(stored?.record ?? {}) };
-    const phase = record.rotation?.phase ?? "start";
+    phase = record.rotation?.phase ?? phase;
     record.lastError = { at: deps.clock.now().toISOString(), phase, code, message, rotationId: record.rotation?.rotationId ?? "" };
     await deps.store.save(keyId, record, stored?.version ?? 0);
   } catch (error) {
     deps.log.warn({ keyId, err: String(error) }, "could not record the error in the state store");
+  }
+  return phase;
+}
+
+/**
+ * Tells what went wrong for a key this turn (notifiers listen): a failure, and "overdue" when a failed
+ * or rolled-back run leaves a key past its due date with the old key still in place.
+ */
+async function reportTrouble(deps: EngineDeps, key: ManagedKey, outcome: KeyOutcome): Promise<void> {
+  if (outcome.action !== "failed" && outcome.action !== "rolled-back") return;
+  const rotationId = outcome.rotationId ?? "";
+  if (outcome.action === "failed") {
+    deps.events({ type: "failed", keyId: key.id, rotationId, reason: outcome.error, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.phase ? { phase: outcome.phase } : {}) });
+  }
+  const record = (await deps.store.load(key.id).catch(() => undefined))?.record;
+  const due = nextDueAt(key, record);
+  const replaced = record?.rotation?.phase === "verified" || record?.rotation?.phase === "revoking";
+  if (due && due.getTime() <= deps.clock.now().getTime() && !replaced) {
+    deps.events({
+      type: "overdue",
+      keyId: key.id,
+      rotationId,
+      reason: outcome.error,
+      dueAt: due.toISOString(),
+      ...(record?.lastRotatedAt ? { lastRotatedAt: record.lastRotatedAt } : {}),
+    });
   }
 }

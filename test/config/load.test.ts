@@ -169,6 +169,23 @@ keys:
     expect(warnings.join("\n")).not.toContain("mga_literal_admin_value");
   });
 
+  it("flag secrets written in the file and plain-http webhooks", () => {
+    const text = `${MINIMAL}state: { type: file, sealKey: a-seal-key-written-in-the-file-0123456789 }
+notify:
+  - { type: webhook, url: "http://hooks.example.com/rotator", secret: a-webhook-secret-in-the-file }
+  - { type: webhook, url: "http://127.0.0.1:9000/hook", secret: "\${WEBHOOK_SECRET}" }
+`;
+
+    const { warnings } = parseConfig(text, { ...ENV, WEBHOOK_SECRET: "from-the-environment" });
+
+    expect(warnings).toEqual([
+      'notify[0].secret: a secret written in the file; use "${WEBHOOK_SECRET}" and set that variable instead',
+      "notify[0].url: plain http: notifications (and their signatures) would cross the network unencrypted; use https",
+      'state.sealKey: a secret written in the file; use "${KEY_ROTATOR_SEAL_KEY}" and set that variable instead',
+    ]);
+    expect(warnings.join("\n")).not.toContain("a-webhook-secret-in-the-file");
+  });
+
   it("allow plain http to a loopback test server", () => {
     const text = MINIMAL.replace('adminKey: "${MGA_ADMIN_KEY}"', 'adminKey: "${MGA_ADMIN_KEY}", baseUrl: "http://127.0.0.1:8080/api/v1"');
 
