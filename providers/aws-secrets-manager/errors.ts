@@ -11,6 +11,7 @@ import {
   ThrottledError,
   TransientError,
 } from "../../src/core/errors.js";
+import { awsErrorName, readAwsError } from "../../src/aws/sdk-error.js";
 
 export interface AwsCall {
   /** The Secrets Manager operation, e.g. PutSecretValue. */
@@ -21,62 +22,13 @@ export interface AwsCall {
   redact?: readonly string[];
 }
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "ThrottledException",
-]);
-
-const AUTHENTICATION = new Set([
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "SignatureDoesNotMatch",
-  "IncompleteSignature",
-  "InvalidClientTokenId",
-  "MissingAuthenticationToken",
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "CredentialsProviderError",
-]);
-
-const TRANSIENT = new Set(["InternalServiceError", "InternalFailure", "ServiceUnavailable", "TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
-
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-]);
-
 /** The KMS permission a Secrets Manager crypto failure most likely lacks. */
 const KMS_ACTION: Record<string, string> = {
   DecryptionFailure: "kms:Decrypt",
   EncryptionFailure: "kms:GenerateDataKey",
 };
 
-interface SdkErrorShape {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
-export function awsErrorName(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && typeof (error as SdkErrorShape).name === "string"
-    ? ((error as SdkErrorShape).name as string)
-    : undefined;
-}
+export { awsErrorName };
 
 function redacted(text: string, secrets: readonly string[]): string {
   let result = text;
@@ -86,18 +38,14 @@ function redacted(text: string, secrets: readonly string[]): string {
 
 export function mapAwsError(error: unknown, call: AwsCall): RotatorError {
   if (error instanceof RotatorError) return error;
-  const shape = (typeof error === "object" && error !== null ? error : {}) as SdkErrorShape;
-  const name = awsErrorName(error) ?? "Error";
-  const code = typeof shape.code === "string" ? shape.code : undefined;
-  const status = typeof shape.$metadata?.httpStatusCode === "number" ? shape.$metadata.httpStatusCode : undefined;
-  const said = redacted(typeof shape.message === "string" ? shape.message : String(error), call.redact ?? []);
+  const rateLimited = (name: string, message: string) => name === "LimitExceededException" && /rate|throttl|too many requests/i.test(message);
+  const { name, code, message, kind } = readAwsError(error, rateLimited);
+  const said = redacted(message, call.redact ?? []);
   const where = `${call.operation} on secret ${call.secretId} (${call.region})`;
   const options = { cause: error };
 
-  if (name === "ResourceNotFoundException") {
-    return new NotFoundError(`${where}: not found: ${said}`, options);
-  }
-  if (name === "AccessDeniedException" || status === 403) {
+  if (kind === "not-found") return new NotFoundError(`${where}: not found: ${said}`, options);
+  if (kind === "denied") {
     const permission = `secretsmanager:${call.operation}`;
     return new AccessDeniedError(
       `${where}: access denied: the rotator's AWS identity needs ${permission} on the secret's ARN (AWS said: ${said})`,
@@ -111,16 +59,12 @@ export function mapAwsError(error: unknown, call: AwsCall): RotatorError {
       { ...options, permission: kms },
     );
   }
-  if (AUTHENTICATION.has(name)) {
+  if (kind === "authentication") {
     return new AuthenticationError(`${where}: AWS credentials are missing or rejected: ${name}: ${said}`, options);
   }
-  const rateLimited = name === "LimitExceededException" && /rate|throttl|too many requests/i.test(said);
-  if (THROTTLING.has(name) || rateLimited || status === 429) {
+  if (kind === "throttled") {
     return new ThrottledError(`${where}: throttled by AWS (writes share 50 TPS per region): ${name}: ${said}`, options);
   }
-  const serverFault = shape.$fault === "server" || (status !== undefined && status >= 500);
-  if (TRANSIENT.has(name) || serverFault || (code !== undefined && NETWORK_CODES.has(code))) {
-    return new TransientError(`${where}: ${name}${code ? ` (${code})` : ""}: ${said}`, options);
-  }
+  if (kind === "transient") return new TransientError(`${where}: ${name}${code ? ` (${code})` : ""}: ${said}`, options);
   return new DestinationError(`${where} failed: ${name}: ${said}`, options);
 }

@@ -10,6 +10,7 @@ import {
   ThrottledError,
   TransientError,
 } from "../core/errors.js";
+import { awsErrorName, readAwsError } from "../aws/sdk-error.js";
 
 export interface DynamoDbCall {
   /** The DynamoDB operation, e.g. PutItem. */
@@ -20,50 +21,8 @@ export interface DynamoDbCall {
   createTable: boolean;
 }
 
-const THROTTLING = new Set([
-  "ProvisionedThroughputExceededException",
-  "ThrottlingException",
-  "Throttling",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-]);
-
-const AUTHENTICATION = new Set([
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "IncompleteSignatureException",
-  "MissingAuthenticationTokenException",
-  "ExpiredTokenException",
-  "CredentialsProviderError",
-]);
-
-const TRANSIENT = new Set(["InternalServerError", "ServiceUnavailable", "TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
-
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-]);
-
-interface SdkErrorShape {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
-export function dynamoDbErrorName(error: unknown): string | undefined {
-  const name = typeof error === "object" && error !== null ? (error as SdkErrorShape).name : undefined;
-  return typeof name === "string" ? name : undefined;
-}
+/** The error's name, for the few the store treats as answers (no table, table being created). */
+export const dynamoDbErrorName = awsErrorName;
 
 export const isConditionFailed = (error: unknown): boolean => dynamoDbErrorName(error) === "ConditionalCheckFailedException";
 
@@ -86,16 +45,12 @@ export function tableMissingError(call: DynamoDbCall, cause?: unknown): RotatorE
 
 export function mapDynamoDbError(error: unknown, call: DynamoDbCall): RotatorError {
   if (error instanceof RotatorError) return error;
-  const shape = (typeof error === "object" && error !== null ? error : {}) as SdkErrorShape;
-  const name = dynamoDbErrorName(error) ?? "Error";
-  const code = typeof shape.code === "string" ? shape.code : undefined;
-  const status = typeof shape.$metadata?.httpStatusCode === "number" ? shape.$metadata.httpStatusCode : undefined;
-  const said = typeof shape.message === "string" ? shape.message : String(error);
+  const { name, code, message: said, kind } = readAwsError(error);
   const where = `DynamoDB ${call.operation} on table ${call.table}${call.region ? ` (${call.region})` : ""}`;
   const options = { cause: error };
 
-  if (name === "ResourceNotFoundException") return tableMissingError(call, error);
-  if (name === "AccessDeniedException" || status === 403) {
+  if (kind === "not-found") return tableMissingError(call, error);
+  if (kind === "denied") {
     const permission = `dynamodb:${call.operation}`;
     return new AccessDeniedError(
       `${where}: access denied: the rotator's AWS identity needs ${permission} on the table. The state store uses ` +
@@ -103,18 +58,13 @@ export function mapDynamoDbError(error: unknown, call: DynamoDbCall): RotatorErr
       { ...options, permission },
     );
   }
-  if (AUTHENTICATION.has(name)) {
+  if (kind === "authentication") {
     return new AuthenticationError(`${where}: AWS credentials are missing or rejected: ${name}: ${said}`, options);
   }
   if (/region is missing/i.test(said)) {
     return new RotatorError("STATE_CONFIG", `${where}: no AWS region: set state.region, or AWS_REGION in the environment`, options);
   }
-  if (THROTTLING.has(name) || status === 429) {
-    return new ThrottledError(`${where}: throttled by DynamoDB: ${name}: ${said}`, options);
-  }
-  const serverFault = shape.$fault === "server" || (status !== undefined && status >= 500);
-  if (TRANSIENT.has(name) || serverFault || (code !== undefined && NETWORK_CODES.has(code))) {
-    return new TransientError(`${where}: ${name}${code ? ` (${code})` : ""}: ${said}`, options);
-  }
+  if (kind === "throttled") return new ThrottledError(`${where}: throttled by DynamoDB: ${name}: ${said}`, options);
+  if (kind === "transient") return new TransientError(`${where}: ${name}${code ? ` (${code})` : ""}: ${said}`, options);
   return new RotatorError("STATE_UNAVAILABLE", `${where} failed: ${name}: ${said}`, options);
 }
