@@ -1,24 +1,15 @@
 // End to end with AWS Secrets Manager (its fake on 127.0.0.1, the real @aws-sdk client) and a .env
 // file, through the real engine: a rotation, a failure at each step the destination has, a failed
 // health check, each checked against the invariants while every consumer is sampled.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AWS_SANDBOX, startAwsPart, type PartWith } from "../../src/demo/parts.js";
 import type { AwsSecretsManagerFake } from "../../providers/aws-secrets-manager/fake.js";
-import { expectRolledBack, expectRotated, startWorld, type World } from "./support/world.js";
+import { expectRolledBack, expectRotated, worldPerTest } from "./support/world.js";
 
 type Aws = PartWith<AwsSecretsManagerFake>;
-let world: World<Aws> | undefined;
+const startOne = worldPerTest<Aws>();
 
-afterEach(async () => {
-  try {
-    world?.assertNoLeaks();
-  } finally {
-    await world?.close();
-    world = undefined;
-  }
-});
-
-const start = async () => (world = await startWorld({ part: (input) => startAwsPart(input) }));
+const start = () => startOne({ part: (input) => startAwsPart(input) });
 const secretId = AWS_SANDBOX.secretId;
 
 describe("aws-secrets-manager end to end", () => {

@@ -2,24 +2,15 @@
 // @azure/keyvault-secrets client, an access token from the environment) and a .env file, through the
 // real engine. Key Vault has no activate step (consumers read the newest version): write, confirm and
 // the health check are the steps that can fail.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AZURE_SANDBOX_SECRET, startAzurePart, type PartWith } from "../../src/demo/parts.js";
 import type { AzureKeyVaultFake } from "../../providers/azure-key-vault/fake.js";
-import { expectRolledBack, expectRotated, startWorld, type World } from "./support/world.js";
+import { expectRolledBack, expectRotated, worldPerTest } from "./support/world.js";
 
 type Azure = PartWith<AzureKeyVaultFake>;
-let world: World<Azure> | undefined;
+const startOne = worldPerTest<Azure>();
 
-afterEach(async () => {
-  try {
-    world?.assertNoLeaks();
-  } finally {
-    await world?.close();
-    world = undefined;
-  }
-});
-
-const start = async () => (world = await startWorld({ part: (input) => startAzurePart(input) }));
+const start = () => startOne({ part: (input) => startAzurePart(input) });
 const name = AZURE_SANDBOX_SECRET;
 
 describe("azure-key-vault end to end", () => {

@@ -2,24 +2,15 @@
 // its REST fallback, an access token from the environment) and a .env file, through the real engine.
 // GCP has no activate step (`latest` follows the newest version): write, confirm and the health check
 // are the steps that can fail.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startGcpPart, type PartWith } from "../../src/demo/parts.js";
 import { FAULTS, type GcpSecretManagerFake } from "../../providers/gcp-secret-manager/fake.js";
-import { expectRolledBack, expectRotated, startWorld, type World } from "./support/world.js";
+import { expectRolledBack, expectRotated, worldPerTest } from "./support/world.js";
 
 type Gcp = PartWith<GcpSecretManagerFake>;
-let world: World<Gcp> | undefined;
+const startOne = worldPerTest<Gcp>();
 
-afterEach(async () => {
-  try {
-    world?.assertNoLeaks();
-  } finally {
-    await world?.close();
-    world = undefined;
-  }
-});
-
-const start = async () => (world = await startWorld({ part: (input) => startGcpPart(input) }));
+const start = () => startOne({ part: (input) => startGcpPart(input) });
 
 describe("gcp-secret-manager end to end", () => {
   it("rotates: `latest` holds the new key, the old key is revoked", async () => {

@@ -2,23 +2,14 @@
 // environment) and a .env file, through the real engine. The Railway consumer is the running service:
 // it serves the variables of its latest SUCCESS deployment, which changes only when a deployment
 // finishes. Deployments move on the recording clock the destination polls with.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RAILWAY_SANDBOX, startRailwayPart, type PartWith, type RailwayPartOptions } from "../../src/demo/parts.js";
 import type { SandboxPartInput } from "../../src/demo/parts.js";
 import type { RailwayFake } from "../../providers/railway/fake.js";
-import { expectRolledBack, expectRotated, startWorld, type World, type WorldOptions } from "./support/world.js";
+import { expectRolledBack, expectRotated, worldPerTest, type WorldOptions } from "./support/world.js";
 
 type Railway = PartWith<RailwayFake>;
-let world: World<Railway> | undefined;
-
-afterEach(async () => {
-  try {
-    world?.assertNoLeaks();
-  } finally {
-    await world?.close();
-    world = undefined;
-  }
-});
+const startOne = worldPerTest<Railway>();
 
 const { service, otherService, variable } = RAILWAY_SANDBOX;
 const REFERENCE = `\${{shared.${variable}}}`;
@@ -27,8 +18,8 @@ function partWith(options: RailwayPartOptions = {}) {
   return (input: SandboxPartInput) => startRailwayPart(input, { ...options, config: { deploymentTimeout: "3s", pollInterval: "150ms", ...options.config } });
 }
 
-const start = async (options: RailwayPartOptions = {}, worldOptions: Partial<WorldOptions<Railway>> = {}) =>
-  (world = await startWorld({ part: partWith(options), ...worldOptions }));
+const start = (options: RailwayPartOptions = {}, worldOptions: Partial<WorldOptions<Railway>> = {}) =>
+  startOne({ part: partWith(options), ...worldOptions });
 
 /** Deployments the rotator asked for (the fake's seeded ones are instant and marked "seed"). */
 const apiDeployments = (fake: RailwayFake) => fake.deployments().filter((d) => d.trigger === "api");

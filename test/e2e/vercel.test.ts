@@ -2,27 +2,18 @@
 // .env file, through the real engine. The Vercel consumer is the app: it reads the LIVE production
 // deployment, which changes only when a redeploy is READY and aliased. Deployments move on the
 // recording clock the destination polls with, so a "3 s" timeout costs a few HTTP round trips.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startVercelPart, VERCEL_SANDBOX, type PartWith, type VercelPartOptions } from "../../src/demo/parts.js";
 import type { VercelFake } from "../../providers/vercel/fake.js";
-import { expectRolledBack, expectRotated, startWorld, type World } from "./support/world.js";
+import { expectRolledBack, expectRotated, worldPerTest } from "./support/world.js";
 
 type Vercel = PartWith<VercelFake>;
-let world: World<Vercel> | undefined;
+const startOne = worldPerTest<Vercel>();
 
-afterEach(async () => {
-  try {
-    world?.assertNoLeaks();
-  } finally {
-    await world?.close();
-    world = undefined;
-  }
-});
-
-const start = async (options: VercelPartOptions = {}) =>
-  (world = await startWorld({
+const start = (options: VercelPartOptions = {}) =>
+  startOne({
     part: (input) => startVercelPart(input, { ...options, config: { deploymentTimeout: "3s", pollInterval: "150ms", ...options.config } }),
-  }));
+  });
 const { key } = VERCEL_SANDBOX;
 
 /** Deployments made through the API (the fake's own seeded ones are instant and have no source). */
@@ -107,10 +98,10 @@ describe("vercel end to end", () => {
     ["with a seal key", true],
     ["without a seal key", false],
   ])("keeps the new key valid while a rollback's redeploy fails, and the next run finishes the rollback (%s)", async (_name, seal) => {
-    const w = (world = await startWorld({
+    const w = await startOne({
       part: (input) => startVercelPart(input, { config: { deploymentTimeout: "3s", pollInterval: "150ms" } }),
       seal,
-    }));
+    });
     w.mga.fault("sendMessage", { status: 500 });
     w.at("after:dest-activated", () => w.part.fake.failNextDeployment("ERROR")); // the rollback's redeploy
 

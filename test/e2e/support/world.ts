@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { stringify } from "yaml";
 import { loadConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/schema.js";
@@ -78,6 +78,23 @@ export interface World<P extends SandboxPart> {
 }
 
 const SEAL_KEY = "e2e-seal-key-0123456789abcdefghijklmnopqrstuv";
+
+/**
+ * One world per test: registers the file's clean-up (the leak scan, then close) and returns the
+ * function that starts the test's world.
+ */
+export function worldPerTest<P extends SandboxPart>(): (options: WorldOptions<P>) => Promise<World<P>> {
+  let world: World<P> | undefined;
+  afterEach(async () => {
+    try {
+      world?.assertNoLeaks();
+    } finally {
+      await world?.close();
+      world = undefined;
+    }
+  });
+  return async (options) => (world = await startWorld(options));
+}
 
 export async function startWorld<P extends SandboxPart>(options: WorldOptions<P>): Promise<World<P>> {
   const dir = await mkdtemp(join(tmpdir(), "key-rotator-e2e-"));
